@@ -59,6 +59,23 @@ export function isAlive(pid: number): boolean {
   return info !== undefined && info.state !== 'Z' && info.state !== 'X'
 }
 
+/**
+ * Gone for good: no process, or a zombie whose every thread has exited. A multi-threaded program
+ * (node, postgres with workers) killed with SIGKILL shows its main thread as a zombie while its
+ * other threads are still exiting, and those still hold its open files: its listening sockets
+ * are released only once the last thread is gone. Waiting for "not alive" alone let a restart find
+ * the old port still taken.
+ */
+export function hasExited(pid: number): boolean {
+  if (isAlive(pid)) return false
+  if (!HAS_PROC) return true
+  try {
+    return readdirSync(`/proc/${pid}/task`).length <= 1
+  } catch {
+    return true
+  }
+}
+
 /** True only when the pid is alive AND is still the process described by `identity`. */
 export function isSameProcess(identity: ProcessIdentity): boolean {
   const info = readProcess(identity.pid)
@@ -126,11 +143,11 @@ export function signalTree(pid: number, signal: NodeJS.Signals): number[] {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** Waits until none of the pids is alive; false when some still are at the deadline. */
+/** Waits until every pid has exited, threads and open files included; false when some have not at the deadline. */
 export async function waitUntilGone(pids: readonly number[], timeoutMs: number, intervalMs = 50): Promise<boolean> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
-    if (!pids.some(isAlive)) return true
+    if (pids.every(hasExited)) return true
     if (Date.now() >= deadline) return false
     await sleep(intervalMs)
   }
