@@ -25,8 +25,9 @@ describe.runIf(await TmuxSession.available())('the dashboard under tmux', () => 
     sessions.push(term)
     await term.runWithStatus(`node ${playback.file} --fixtures baseline,spike,chaos --seconds 4 --loop`)
 
-    // It appears: on the alternate screen, cursor hidden, the frame inside 80x24.
-    const first = await term.waitForText('Latency ms', SLOW)
+    // It appears: on the alternate screen, cursor hidden, the frame inside 80x24. (tmux may read a
+    // frame while it is still being written: the checks below wait for frames drawn down to the footer.)
+    const first = await term.waitFor((screen) => screen.includes('Latency ms') && hasFooter(screen), {...SLOW, what: 'a whole first frame'})
     expect(await term.state()).toMatchObject({alternateScreen: true, cursorVisible: false})
     expect(frameShape(first)).toMatchObject({headerRow: 0, headers: 1})
     expect(frameShape(first).footerRow).toBeLessThanOrEqual(22)
@@ -40,7 +41,10 @@ describe.runIf(await TmuxSession.available())('the dashboard under tmux', () => 
     await term.resize(140, 40)
     await term.waitFor((screen) => screen.split('\n').some((l) => l.startsWith('Latency ms') && l.includes('Breakers')), {...SLOW, what: 'two columns'})
     await term.resize(80, 24)
-    const narrow = await term.waitFor((screen) => screen.split('\n').some((l) => l.startsWith('Latency ms') && !l.includes('Breakers')), {...SLOW, what: 'one column'})
+    const narrow = await term.waitFor((screen) => screen.split('\n').some((l) => l.startsWith('Latency ms') && !l.includes('Breakers')) && hasFooter(screen), {
+      ...SLOW,
+      what: 'one column',
+    })
     expect(frameShape(narrow)).toMatchObject({headerRow: 0, headers: 1})
     expect(narrow.split('\n').filter((l) => l.startsWith('report →'))).toHaveLength(1)
 
@@ -90,12 +94,16 @@ describe.runIf(await TmuxSession.available())('the dashboard under tmux', () => 
   it('draws an open breaker red and inverted, in a real terminal', {timeout: 90_000}, async () => {
     const term = await TmuxSession.start({command: ['node', playback.file, '--fixtures', 'spike', '--seconds', '60'], columns: 100, rows: 30, cwd: PROJECT_ROOT})
     sessions.push(term)
-    const raw = await term.waitForText('OPEN (2)', {...SLOW, colours: true})
+    // A frame drawn down to its footer, with the breaker and the failing instance it shows.
+    const whole = (screen: string) => hasFooter(screen) && ['OPEN (2)', 'FAILING', 'closed'].every((text) => screen.includes(text))
+    const raw = await term.waitFor(whole, {...SLOW, colours: true, what: 'a whole frame with the open breaker'})
     expect(stylesAt(raw, 'OPEN (2)')).toEqual(new Set([SGR.bold, SGR.inverse, SGR.red]))
     expect(stylesAt(raw, 'FAILING').has(SGR.red)).toBe(true)
     expect(stylesAt(raw, 'closed').has(SGR.green)).toBe(true)
   })
 })
+
+const hasFooter = (screen: string) => /^(\x1b\[[\d;]*m)*report → /m.test(screen)
 
 /** Where the header and footer are, and how many headers (a second one would be a leftover frame). */
 function frameShape(screen: string) {
