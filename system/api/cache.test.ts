@@ -50,6 +50,15 @@ describe('resource cache across the fleet (real Redis and Postgres)', () => {
     }
   })
 
+  it('subscribes to invalidations before it takes requests, so the resync cannot throw its first fills away', async () => {
+    // The first subscription empties L1; an instance that listened before it could drop (or never
+    // store) what its first requests loaded.
+    const api = await start({INSTANCE_ID: 'api-fresh', CACHE_L1_TTL_MS: '600000'})
+    expect(api.services.bus.subscribed).toBe(true)
+    expect((await call(api.url, 'GET', '/api/v1/resources/40')).headers.get('x-cache')).toBe('MISS')
+    expect((await call(api.url, 'GET', '/api/v1/resources/40')).headers.get('x-cache')).toBe('L1')
+  })
+
   it('drops the other instance L1 copy when one instance writes (pub/sub invalidation)', async () => {
     // L1 far longer than the test: only an invalidation can make B see the change.
     const env = {CACHE_L1_TTL_MS: '600000', CACHE_L2_TTL_MS: '600000'}

@@ -138,7 +138,10 @@ export async function startApi(config: ApiConfig, options: StartApiOptions = {})
 
   const server = http.createServer(createApp(services))
   try {
+    const startupDeadline = Date.now() + REDIS_STARTUP_WAIT_MS
     await waitForRedis(redis, REDIS_STARTUP_WAIT_MS)
+    // The first subscription empties L1 (resync): let that happen before the first request fills it.
+    await bus.waitSubscribed(startupDeadline - Date.now())
     await listen(server, config.PORT, config.HOST)
   } catch (err) {
     await closeDependencies().catch(() => undefined)

@@ -39,6 +39,8 @@ export class InvalidationBus {
   readonly #resyncHandlers: Array<() => void> = []
   #subscribed = false
   #closed = false
+  #markFirstSubscription!: () => void
+  readonly #firstSubscription = new Promise<void>((resolve) => (this.#markFirstSubscription = resolve))
 
   constructor(options: InvalidationBusOptions) {
     this.#options = options
@@ -76,6 +78,22 @@ export class InvalidationBus {
     return this.#subscribed
   }
 
+  /**
+   * Waits for the first subscription (and the resync it triggers), at most `timeoutMs`; true when
+   * subscribed. A service waits for it before taking requests: a resync that lands after the first
+   * reads would throw their cache fills away.
+   */
+  async waitSubscribed(timeoutMs: number): Promise<boolean> {
+    if (this.#subscribed) return true
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, timeoutMs))))
+    try {
+      return await Promise.race([this.#firstSubscription.then(() => true), timedOut])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
   async publish(message: Omit<InvalidationMessage, 'origin'>): Promise<void> {
     const payload = JSON.stringify({...message, origin: this.#options.instanceId})
     await this.#options.publisherBreaker.execute(() => this.#options.publisher.publish(this.#channel, payload))
@@ -93,6 +111,7 @@ export class InvalidationBus {
       this.#subscribed = true
       this.#options.log?.info({channel: this.#channel}, 'invalidation bus: subscribed')
       for (const handler of this.#resyncHandlers) handler()
+      this.#markFirstSubscription()
     } catch (err) {
       // The next 'ready' after a reconnect tries again.
       this.#options.log?.warn({err: (err as Error).message}, 'invalidation bus: subscribe failed')
