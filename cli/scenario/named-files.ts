@@ -3,7 +3,7 @@
 // exists in the working directory) works wherever a name does. A name in both places is the user's.
 import {existsSync, readdirSync, statSync} from 'node:fs'
 import {basename, extname, join, relative, resolve} from 'node:path'
-import {UserError} from '../errors.js'
+import {isUserError, UserError} from '../errors.js'
 import {packageRoot} from '../runtime/package-root.js'
 
 export interface FileLocations {
@@ -83,4 +83,41 @@ export function isFile(path: string): boolean {
 export function displayPath(path: string, cwd: string): string {
   const rel = relative(cwd, path)
   return rel && !rel.startsWith('..') ? rel : path
+}
+
+/** One file in a `scenarios` or `chaos --list` listing: its name and path, or why it could not be read. */
+export interface FileListing {
+  name: string
+  file: string
+  /** Set when the file does not validate: what is wrong. */
+  error?: string
+}
+
+/**
+ * Reads every file into a listing. A file that does not validate (a UserError) is listed under its
+ * file name with the error and `invalid`'s empty fields, so one bad file does not hide the others.
+ */
+export async function readListings<T extends FileListing>(
+  paths: readonly string[],
+  read: (path: string) => Promise<T>,
+  invalid: Omit<T, keyof FileListing>,
+): Promise<T[]> {
+  const listings: T[] = []
+  for (const path of paths) {
+    try {
+      listings.push(await read(path))
+    } catch (error) {
+      if (!isUserError(error)) throw error
+      const name = path.split(/[\\/]/).pop()!.replace(/\.ya?ml$/i, '')
+      listings.push({name, file: path, ...invalid, error: error.message} as T)
+    }
+  }
+  return listings
+}
+
+/** The listings with their names in one column: a valid file's lines come from `lines`, an invalid one is one INVALID line. */
+export function formatListings<T extends FileListing>(listings: readonly T[], empty: string, lines: (listing: T, nameWidth: number) => string[]): string {
+  if (listings.length === 0) return empty
+  const width = Math.max(...listings.map((l) => l.name.length))
+  return listings.flatMap((l) => (l.error ? [`${l.name.padEnd(width)}  INVALID: ${l.error.split('\n')[0]}`] : lines(l, width))).join('\n')
 }
