@@ -6,7 +6,7 @@ import {ConnectionPool} from '../load/connection-pool.js'
 import {startPhase} from '../load/phase.js'
 import type {PhaseRun} from '../load/types.js'
 import {SystemSampler} from '../metrics/system-sampler.js'
-import {buildReport, loadSecond, type PhaseRecord} from '../report/build.js'
+import {buildReport, loadSecond, unavailableSystem, type PhaseRecord} from '../report/build.js'
 import type {Environment, LoadSecond, Report, SystemReport} from '../report/schema.js'
 import {writeRunReport} from '../report/write.js'
 import {identityHeaders} from '../scenario/identities.js'
@@ -18,18 +18,22 @@ import {KneeWatch} from './knee-watch.js'
 import {LiveView} from './live-view.js'
 import {runSetup} from './setup.js'
 
-export interface ScenarioRunInput {
-  scenario: ResolvedScenario
-  /** The scenario file as the user named it. */
-  file: string
+/** What every run (a bench scenario, a chaos experiment) is given: where it aims, writes and reports. */
+export interface RunInput {
   target: BenchTarget
   environment: Environment
   id: string
   dir: string
   command: string[]
   reporter: RunReporter
-  /** Aborted when the person asks to stop. */
+  /** Aborted when the person asks to stop (Ctrl-C, q). */
   stop: AbortSignal
+}
+
+export interface ScenarioRunInput extends RunInput {
+  scenario: ResolvedScenario
+  /** The scenario file as the user named it. */
+  file: string
 }
 
 export async function runScenarioOnce(input: ScenarioRunInput): Promise<RunOutcome> {
@@ -158,27 +162,6 @@ export async function runScenarioOnce(input: ScenarioRunInput): Promise<RunOutco
   })
   const files = await writeRunReport(report, input.dir)
   return {report, dir: input.dir, files}
-}
-
-export function unavailableSystem(reason: string): SystemReport {
-  return {
-    available: false,
-    reason,
-    sources: {},
-    totals: {
-      cacheHitRate: null,
-      cacheHitRateByLayer: {l1: null, l2: null},
-      cacheLookups: 0,
-      staleServes: 0,
-      breakerTrips: 0,
-      breakerTripsByDependency: {},
-      rateLimit: {allowed: 0, limited: 0, failOpen: 0},
-      perInstanceRequests: {},
-      ejections: 0,
-      maxPoolWaiting: 0,
-    },
-    series: [],
-  }
 }
 
 function round(value: number): number {

@@ -6,15 +6,14 @@
 // and ends the run after a recovery; a stop request (Ctrl-C, q) or an error ends it at once. The
 // rollback ALWAYS runs. Afterwards every acknowledged write is read back, and the report is written.
 import {fleet, findInstance, POSTGRES_DB, POSTGRES_PASSWORD, POSTGRES_USER, type Topology} from '../../contracts/topology.js'
-import type {BenchTarget} from '../bench/bench-target.js'
 import {LiveView} from '../bench/live-view.js'
-import {unavailableSystem} from '../bench/scenario-run.js'
+import type {RunInput} from '../bench/scenario-run.js'
 import {ConnectionPool} from '../load/connection-pool.js'
 import {startPhase} from '../load/phase.js'
 import type {CapturedResponse, PhaseResult, RequestSource} from '../load/types.js'
 import {SystemSampler} from '../metrics/system-sampler.js'
-import {loadSecond} from '../report/build.js'
-import type {Environment, LoadSecond, SystemReport} from '../report/schema.js'
+import {loadSecond, unavailableSystem} from '../report/build.js'
+import type {LoadSecond, SystemReport} from '../report/schema.js'
 import {writeRunReport} from '../report/write.js'
 import {UserError} from '../errors.js'
 import type {LabRuntime} from '../runtime/types.js'
@@ -36,18 +35,10 @@ import {evaluateCheck, type CheckResult, type Observations} from './steady-state
 import {BreachWatch, RecoveryWatch} from './streaks.js'
 import {WriteLedger, type WriteCheck} from './write-ledger.js'
 
-export interface ExperimentRunInput {
+export interface ExperimentRunInput extends RunInput {
   experiment: ResolvedExperiment
-  target: BenchTarget
   runtime: LabRuntime
   topology: Topology
-  environment: Environment
-  id: string
-  dir: string
-  command: string[]
-  reporter: RunReporter
-  /** Aborted when the person asks to stop (Ctrl-C, q). */
-  stop: AbortSignal
 }
 
 export interface ExperimentOutcome extends RunOutcome {

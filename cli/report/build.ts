@@ -199,6 +199,27 @@ function share(part: number, total: number): number {
   return total > 0 ? roundTo(part / total, 6) : 0
 }
 
+/** The system's figures when none were read: counts at zero, rates null (nothing to divide by). */
+export function emptySystemTotals(): SystemReport['totals'] {
+  return {
+    cacheHitRate: null,
+    cacheHitRateByLayer: {l1: null, l2: null},
+    cacheLookups: 0,
+    staleServes: 0,
+    breakerTrips: 0,
+    breakerTripsByDependency: {},
+    rateLimit: {allowed: 0, limited: 0, failOpen: 0},
+    perInstanceRequests: {},
+    ejections: 0,
+    maxPoolWaiting: 0,
+  }
+}
+
+/** The system section of a run whose metrics were not read, saying why. */
+export function unavailableSystem(reason: string): SystemReport {
+  return {available: false, reason, sources: {}, totals: emptySystemTotals(), series: []}
+}
+
 export function roundTo(value: number, digits: number): number {
   const f = 10 ** digits
   return Math.round(value * f) / f

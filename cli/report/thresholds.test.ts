@@ -1,4 +1,5 @@
 import {describe, expect, it} from 'vitest'
+import {emptySystemTotals, unavailableSystem} from './build.js'
 import type {PhaseReport, Report, SystemReport} from './schema.js'
 import {evaluateThreshold, parseThreshold, ThresholdSyntaxError} from './thresholds.js'
 
@@ -53,24 +54,10 @@ function phase(overrides: Partial<PhaseReport>): PhaseReport {
   }
 }
 
-const system = (available: boolean): SystemReport => ({
-  available,
-  ...(available ? {} : {reason: 'no --metrics URLs were given'}),
-  sources: {},
-  totals: {
-    cacheHitRate: available ? 0.7 : null,
-    cacheHitRateByLayer: {l1: null, l2: null},
-    cacheLookups: 0,
-    staleServes: 0,
-    breakerTrips: 0,
-    breakerTripsByDependency: {},
-    rateLimit: {allowed: 0, limited: 0, failOpen: 0},
-    perInstanceRequests: {},
-    ejections: 0,
-    maxPoolWaiting: 0,
-  },
-  series: [],
-})
+const system = (available: boolean): SystemReport =>
+  available
+    ? {available: true, sources: {}, totals: {...emptySystemTotals(), cacheHitRate: 0.7}, series: []}
+    : unavailableSystem('no --metrics URLs were given')
 
 function figures(phases: PhaseReport[], metrics = true) {
   const summary: Report['summary'] = {

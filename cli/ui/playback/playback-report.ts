@@ -3,6 +3,7 @@
 // exercises the reporter's summary and is never written to disk.
 import os from 'node:os'
 import {REPORT_SCHEMA_VERSION, type Report} from '../../report/schema.js'
+import {emptySystemTotals} from '../../report/build.js'
 import type {LiveSnapshot} from '../live.js'
 
 export function playbackReport(last: LiveSnapshot, options: {interrupted: boolean; startedAt: Date; finishedAt: Date}): Report {
@@ -58,16 +59,12 @@ export function playbackReport(last: LiveSnapshot, options: {interrupted: boolea
       reason: last.cache === null ? 'metrics unavailable in the recording' : undefined,
       sources: {},
       totals: {
+        ...emptySystemTotals(),
         cacheHitRate: last.cache?.hitRate ?? null,
         cacheHitRateByLayer: {l1: last.cache?.l1 ?? null, l2: last.cache?.l2 ?? null},
-        cacheLookups: 0,
-        staleServes: 0,
         breakerTrips: last.breakers.reduce((sum, b) => sum + b.trips, 0),
-        breakerTripsByDependency: {},
         rateLimit: {allowed: 0, limited: o.rateLimited, failOpen: 0},
-        perInstanceRequests: {},
         ejections: last.fleet.filter((i) => i.ejected).length,
-        maxPoolWaiting: 0,
       },
       series: [],
     },
